@@ -1,0 +1,3 @@
+from citypilot.cli import main
+
+main()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from citypilot.accounts.choices import Role
+from citypilot.accounts.models import Membership, Organisation
+from citypilot.accounts.principals import principal_of
+from citypilot.documents.models import Document
+from citypilot.jobs.models import Job
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """A home page per role: what this user is responsible for and where to go next."""
+    principal = principal_of(request.user)
+    context: dict[str, Any] = {"principal": principal}
+    if principal.is_authenticated:
+        context["memberships"] = (
+            Membership.objects.filter(user=request.user).select_related("organisation").order_by("pk")
+        )
+        context["documents"] = (
+            Document.objects.visible_to(request.user).select_related("organisation").order_by("-created_at")[:8]
+        )
+        context["document_count"] = Document.objects.visible_to(request.user).count()
+        context["organisation_count"] = Organisation.objects.visible_to(request.user).count()
+        if principal.has_role(Role.MINISTRY_OFFICER):
+            context["recent_jobs"] = Job.objects.visible_to(request.user)[:5]
+        context["home_role"] = _home_role(principal.roles)
+    else:
+        context["public_documents"] = (
+            Document.objects.visible_to(request.user).select_related("organisation").order_by("-created_at")[:8]
+        )
+    return render(request, "web/home.html", context)
+
+
+ROLE_ORDER = (
+    Role.MINISTRY_OFFICER,
+    Role.PROVINCIAL_OFFICER,
+    Role.PILOT_OFFICER,
+    Role.EXPERT_REVIEWER,
+    Role.OBSERVER,
+)
+
+
+def _home_role(roles: frozenset[str]) -> str:
+    return next((role for role in ROLE_ORDER if role in roles), Role.OBSERVER)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"title": _("登录")}
