@@ -32,9 +32,7 @@ def test_reference_organisations_match_the_notice_addressees() -> None:
 
 def test_a_pilot_must_hang_under_a_provincial_authority(world: World) -> None:
     with pytest.raises(ValidationFailed):
-        services.create_organisation(
-            actor=None, kind=OrganisationKind.PILOT, code="x", name="x", parent=world.ministry
-        )
+        services.create_organisation(actor=None, kind=OrganisationKind.PILOT, code="x", name="x", parent=world.ministry)
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.create(kind=OrganisationKind.PROVINCE, code="orphan", name="orphan")
 

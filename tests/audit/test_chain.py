@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -29,7 +31,7 @@ def test_chain_links_each_entry_to_the_previous_one() -> None:
     entries = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     head = AuditChainHead.objects.get()
     assert (head.seq, head.hash) == (5, entries[-1].hash)
     assert verify_chain().ok and verify_chain().checked == 5

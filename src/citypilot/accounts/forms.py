@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Organisation
 
 
-class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(forms.ModelForm[Organisation]):
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("修改原因"), widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
-class UserLanguageMiddleware:
-    """Activate the signed-in user's chosen language (zh-Hans unless they picked English)."""
+class UserLocaleMiddleware(LocaleMiddleware):
+    """Django's locale selection, then the signed-in user's own choice (zh-Hans unless they chose English).
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    The language is deactivated after the response, so nothing outside a request inherits it.
+    """
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        response = super().process_response(request, response)
+        translation.deactivate()
+        return response

@@ -144,7 +144,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("不支持的语言。"))
         return response
     if request.user.is_authenticated:
-        services.set_language(request.user, language=language)  # type: ignore[arg-type]
+        services.set_language(request.user, language=language)
     translation.activate(language)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
     return response

@@ -25,7 +25,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             values[field.name] = getattr(instance, field.attname).name or ""
         else:
             values[field.name] = getattr(instance, field.attname)
-    return normalise(values)  # type: ignore[no-any-return]
+    return dict(normalise(values))
 
 
 def record(

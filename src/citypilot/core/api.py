@@ -36,10 +36,6 @@ class CityPilotAuth(AuthBase):
     openapi_type = "http"
     openapi_scheme = "bearer"
 
-    def __init__(self) -> None:
-        self.openapi_security_schema = {"type": "http", "scheme": "bearer"}
-        super().__init__()
-
     def __call__(self, request: HttpRequest) -> Any:
         from citypilot.accounts.services import authenticate_token
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.generic import DetailView, ListView
@@ -16,22 +15,22 @@ from .errors import ServiceError
 class ScopedMixin:
     """Restrict ``get_queryset`` to what the requesting user may see. Never bypass it."""
 
-    model: type[models.Model]
+    model: Any
     request: HttpRequest
     select_related: tuple[str, ...] = ()
 
     def get_queryset(self) -> Any:
-        queryset = self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+        queryset = self.model.objects.visible_to(self.request.user)
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
         return queryset
 
 
-class ScopedListView(ScopedMixin, ListView):  # type: ignore[type-arg]
+class ScopedListView(ScopedMixin, ListView[Any]):
     paginate_by = 50
 
 
-class ScopedDetailView(ScopedMixin, DetailView):  # type: ignore[type-arg]
+class ScopedDetailView(ScopedMixin, DetailView[Any]):
     pass
 
 

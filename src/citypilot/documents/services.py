@@ -39,7 +39,7 @@ def _checked_file(kind: str, upload: IO[bytes], size: int) -> tuple[FileType, st
             _("文件内容不是%(kind)s允许的格式（允许：%(allowed)s；实际：%(actual)s）。")
             % {
                 "kind": DocumentKind(kind).label,
-                "allowed": "、".join(sorted(FileType(t).label for t in allowed)),
+                "allowed": _("、").join(sorted(FileType(t).label for t in allowed)),
                 "actual": FileType(file_type).label if file_type else _("无法识别"),
             },
             details={"field": "file", "detected": file_type, "allowed": sorted(allowed)},

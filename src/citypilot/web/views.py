@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from citypilot.accounts.choices import Role
-from citypilot.accounts.models import Membership, Organisation
+from citypilot.accounts.models import Membership, Organisation, User
 from citypilot.accounts.principals import principal_of
 from citypilot.documents.models import Document
 from citypilot.jobs.models import Job
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"principal": principal}
     if principal.is_authenticated:
         context["memberships"] = (
-            Membership.objects.filter(user=request.user).select_related("organisation").order_by("pk")
+            Membership.objects.filter(user=cast(User, request.user)).select_related("organisation").order_by("pk")
         )
         context["documents"] = (
             Document.objects.visible_to(request.user).select_related("organisation").order_by("-created_at")[:8]
