@@ -50,17 +50,28 @@ def _download_uv() -> Path:
     binary = TOOLS / f"uv-{UV_VERSION}" / ("uv.exe" if sys.platform == "win32" else "uv")
     if binary.exists():
         return binary
-    index = os.environ.get("CITYPILOT_PYPI_JSON", "https://pypi.org/pypi")
+    index = os.environ.get("CITYPILOT_PYPI_SIMPLE", "https://pypi.org/simple")
     print(f"Fetching uv {UV_VERSION} from PyPI ...", flush=True)
-    with urllib.request.urlopen(f"{index}/uv/{UV_VERSION}/json", timeout=60) as response:  # noqa: S310
-        release = json.load(response)
+    # PEP 691: the JSON form of the simple index.
+    request = urllib.request.Request(  # noqa: S310 - an https URL of ours
+        f"{index}/uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        release_files = json.load(response)["files"]
     tag = _wheel_tag()
-    wheel = next((f for f in release["urls"] if f["filename"].endswith(".whl") and tag in f["filename"]), None)
+    wheel = next(
+        (
+            f
+            for f in release_files
+            if f["filename"].startswith(f"uv-{UV_VERSION}-") and f["filename"].endswith(".whl") and tag in f["filename"]
+        ),
+        None,
+    )
     if wheel is None:
         raise SystemExit(f"No uv {UV_VERSION} wheel for {tag} on PyPI: install uv yourself.")
     with urllib.request.urlopen(wheel["url"], timeout=300) as response:  # noqa: S310
         data = response.read()
-    if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
+    if hashlib.sha256(data).hexdigest() != wheel["hashes"]["sha256"]:
         raise SystemExit("The downloaded uv wheel does not match PyPI's SHA-256; refusing to use it.")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         member = next(n for n in archive.namelist() if n.endswith(("/scripts/uv", "/scripts/uv.exe")))
