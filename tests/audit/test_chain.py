@@ -21,6 +21,7 @@ def _append(n: int) -> None:
 def _disable_guard() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred FK checks may be pending for ALTER
             cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_auditentry_append_only")
         else:
             cursor.execute("DROP TRIGGER audit_auditentry_no_update")
