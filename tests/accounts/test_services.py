@@ -101,3 +101,12 @@ def test_api_tokens_store_only_a_hash(world: World) -> None:
     assert services.authenticate_token(key + "x") is None
     services.revoke_api_token(token, actor=user)
     assert services.authenticate_token(key) is None
+
+
+def test_directory_order_puts_the_ministry_then_provinces_by_code(world: World) -> None:
+    rows = list(Organisation.objects.in_directory_order().values_list("kind", "division_code"))
+    kinds = [kind for kind, _ in rows]
+    assert kinds[0] == OrganisationKind.MINISTRY
+    assert kinds == sorted(kinds, key=["ministry", "province", "pilot", "expert_panel"].index)
+    province_codes = [code for kind, code in rows if kind == OrganisationKind.PROVINCE and code]
+    assert province_codes == sorted(province_codes) and province_codes[0] == "110000"

@@ -60,3 +60,10 @@ def test_job_page_polls_while_running(world: World) -> None:
     services.run_job(job.pk)
     fragment = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in fragment
+
+
+def test_finished_job_shows_its_result_as_a_table(world: World) -> None:
+    job = Job.objects.create(kind=JobKind.AUDIT_VERIFY, created_by=world.users["ministry"])
+    services.run_job(job.pk)
+    page = world.client("ministry").get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-testid="job-result"' in page and "<th>checked</th>" in page

@@ -80,7 +80,7 @@ def me(request: HttpRequest) -> Any:
 @paginate
 def list_organisations(request: HttpRequest, kind: str = "", q: str = "") -> Any:
     """Organisations the caller may see; filter by kind and by name."""
-    organisations = scoped(request, Organisation).order_by("kind", "code")
+    organisations = scoped(request, Organisation).in_directory_order()
     if kind:
         organisations = organisations.filter(kind=kind)
     if q:

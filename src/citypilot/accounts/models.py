@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from citypilot.core.models import ScopedQuerySet, TimeStampedModel
@@ -29,8 +29,21 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+KIND_ORDER = [
+    OrganisationKind.MINISTRY,
+    OrganisationKind.PROVINCE,
+    OrganisationKind.PILOT,
+    OrganisationKind.EXPERT_PANEL,
+]
+
+
 class OrganisationQuerySet(ScopedQuerySet):
     scope_field = "pk"
+
+    def in_directory_order(self) -> Self:
+        """The ministry, then provincial authorities by GB/T 2260 code, then pilots, then expert panels."""
+        rank = Case(*(When(kind=kind, then=Value(i)) for i, kind in enumerate(KIND_ORDER)), default=Value(99))
+        return self.order_by(rank, "division_code", "code")
 
     def for_principal(self, principal: Principal) -> Self:
         if principal.sees_everything:

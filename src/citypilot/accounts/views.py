@@ -32,7 +32,7 @@ class OrganisationListView(ScopedListView):
     template_name = "accounts/organisation_list.html"
 
     def get_queryset(self) -> Any:
-        queryset = super().get_queryset().order_by("kind", "code")
+        queryset = super().get_queryset().in_directory_order()
         kind = self.request.GET.get("kind", "")
         if kind in OrganisationKind.values:
             queryset = queryset.filter(kind=kind)
