@@ -36,8 +36,19 @@ from tests.conftest import World
 pytestmark = pytest.mark.django_db
 
 ACTORS = ("anonymous", "other_province", "own_province", "ministry", "pilot", "other_pilot", "expert", "observer")
-PROJECT_APPS = {"core", "accounts", "audit", "documents", "jobs", "web"}
-INTERNAL = {"audit.AuditChainHead": "one-row lock for appending to the audit chain; no endpoint reads or writes it"}
+PROJECT_APPS = {"core", "accounts", "audit", "documents", "jobs", "web", "divisions", "notices", "pilots"}
+_REGISTRY_PENDING = "registry API and pages not built yet; visible_to tested in tests/pilots/test_scoping.py"
+INTERNAL = {
+    "audit.AuditChainHead": "one-row lock for appending to the audit chain; no endpoint reads or writes it",
+    "divisions.Division": "public GB/T 2260 reference data, no endpoint yet; tested in tests/pilots/test_scoping.py",
+    "divisions.ReferenceDataset": "records which version of the packaged division table is loaded; internal",
+    "pilots.Batch": _REGISTRY_PENDING,
+    "pilots.BatchDeadline": _REGISTRY_PENDING,
+    "pilots.Section": _REGISTRY_PENDING,
+    "pilots.Pilot": _REGISTRY_PENDING,
+    "pilots.ExtensionLine": _REGISTRY_PENDING,
+    "pilots.ExtensionArea": _REGISTRY_PENDING,
+}
 
 
 @dataclass

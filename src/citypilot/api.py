@@ -8,6 +8,7 @@ from citypilot.audit.api import router as audit_router
 from citypilot.core.api import CityPilotAuth, install_error_handlers
 from citypilot.documents.api import router as documents_router
 from citypilot.jobs.api import router as jobs_router
+from citypilot.pilots.api import router as pilots_router
 
 api = NinjaAPI(
     title="CityPilot API",
@@ -25,3 +26,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/documents", documents_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/pilots", pilots_router)

@@ -12,7 +12,11 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    execute_from_command_line(["citypilot", *(argv if argv is not None else sys.argv[1:])])
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args and not args[0].startswith("-"):
+        # Commands are files named import_notice.py; the CLI also takes the spelling import-notice.
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["citypilot", *args])
 
 
 if __name__ == "__main__":

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "citypilot.audit",
     "citypilot.documents",
     "citypilot.jobs",
+    "citypilot.divisions",
+    "citypilot.notices",
+    "citypilot.pilots",
     "citypilot.web",
 ]
 

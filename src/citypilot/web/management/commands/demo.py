@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from citypilot.accounts.choices import Role
+from citypilot.pilots.models import Batch
 from citypilot.web.demo import DEMO_PASSWORD, seed_demo_accounts
 
 
@@ -28,6 +29,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {Role(account.role).label:<20} {account.display_name}")
+        for batch in Batch.objects.filter(is_published=True).order_by("year"):
+            self.stdout.write(
+                f"Pilot registry: {batch.year} batch, {batch.pilots.filter(is_placeholder=False).count()} pilots."
+            )
         if options["no_serve"]:
             return
         worker = subprocess.Popen([sys.executable, "-m", "citypilot", "db_worker"])

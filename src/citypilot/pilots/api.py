@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from citypilot.audit.api import AuditEntryOut, history_of
+from citypilot.core.api import ERRORS, get_scoped
+
+from . import exports
+from .models import ExtensionArea, Pilot
+from .selectors import visible_pilots
+
+router = Router(tags=["pilots"])
+
+
+class PilotOut(Schema):
+    id: int
+    batch_year: int
+    section: str | None
+    province: str
+    position: int
+    name_as_listed: str
+    name: str
+    includes: list[str]
+    kind: str
+    resolution: str
+    division_code_at_batch: str
+    division_name_at_batch: str
+    current_divisions: list[list[str]]
+    containing_code: str
+    containing_name: str
+    resolution_reason: str
+    supervising_authority: str
+    lon: float | None
+    lat: float | None
+    is_placeholder: bool
+
+    @staticmethod
+    def resolve_batch_year(obj: Pilot) -> int:
+        return obj.batch.year
+
+    @staticmethod
+    def resolve_section(obj: Pilot) -> str | None:
+        return obj.section.heading if obj.section else None
+
+    @staticmethod
+    def resolve_province(obj: Pilot) -> str:
+        return obj.province_name
+
+    @staticmethod
+    def resolve_supervising_authority(obj: Pilot) -> str:
+        return obj.supervising_authority.name
+
+
+def filter_pilots(
+    pilots: Any,
+    *,
+    batch: int | None = None,
+    section: str = "",
+    province: str = "",
+    kind: str = "",
+    resolution: str = "",
+    q: str = "",
+) -> Any:
+    """Apply the registry's filters; shared by the API and the HTML list."""
+    if batch is not None:
+        pilots = pilots.filter(batch__year=batch)
+    if section:
+        pilots = pilots.filter(section__ordinal=section)
+    if province:
+        pilots = pilots.filter(province_name=province)
+    if kind:
+        pilots = pilots.filter(kind=kind)
+    if resolution:
+        pilots = pilots.filter(resolution=resolution)
+    if q:
+        pilots = pilots.filter(Q(name_as_listed__icontains=q) | Q(division_name_at_batch__icontains=q))
+    return pilots
+
+
+@router.get("/", response={200: list[PilotOut], **ERRORS})
+@paginate
+def list_pilots(
+    request: HttpRequest,
+    batch: int | None = None,
+    section: str = "",
+    province: str = "",
+    kind: str = "",
+    resolution: str = "",
+    q: str = "",
+) -> Any:
+    """Pilots the caller may see (the public: published batches), in notice order, filterable."""
+    pilots = filter_pilots(
+        visible_pilots(request.user),
+        batch=batch,
+        section=section,
+        province=province,
+        kind=kind,
+        resolution=resolution,
+        q=q,
+    )
+    return pilots.order_by("batch__year", "section__position", "position")
+
+
+@router.get("/export.csv")
+def export_csv(request: HttpRequest, batch: int | None = None) -> StreamingHttpResponse:
+    """The registry as CSV (UTF-8, one row per entry and per extension area), streamed."""
+    rows = exports.export_rows(
+        visible_pilots(request.user), ExtensionArea.objects.visible_to(request.user), batch_year=batch
+    )
+    response = StreamingHttpResponse(exports.csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pilots.csv"'
+    return response
+
+
+@router.get("/{pilot_id}", response={200: PilotOut, **ERRORS})
+def get_pilot(request: HttpRequest, pilot_id: int) -> Any:
+    return get_scoped(request, Pilot, pilot_id, "batch", "section", "supervising_authority")
+
+
+@router.get("/{pilot_id}/history", response={200: list[AuditEntryOut], **ERRORS})
+@paginate
+def pilot_history(request: HttpRequest, pilot_id: int) -> Any:
+    return history_of(request, Pilot, pilot_id)
