@@ -29,7 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {Role(account.role).label:<20} {account.display_name}")
-        for batch in Batch.objects.filter(is_published=True).order_by("year"):
+        for batch in Batch.objects.filter(is_published=True).exclude(source_sha256="").order_by("year"):
             self.stdout.write(
                 f"Pilot registry: {batch.year} batch, {batch.pilots.filter(is_placeholder=False).count()} pilots."
             )
