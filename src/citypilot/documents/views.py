@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from citypilot.accounts.choices import Role
 from citypilot.accounts.models import Organisation
 from citypilot.accounts.principals import principal_of
 from citypilot.audit.models import AuditEntry
@@ -65,7 +66,7 @@ class DocumentDetailView(ScopedDetailView):
 def _writable_organisations(request: HttpRequest) -> Any:
     principal = principal_of(request.user)
     organisations = Organisation.objects.visible_to(request.user).order_by("kind", "code")
-    if principal.has_role("ministry_officer"):
+    if principal.has_role(Role.MINISTRY_OFFICER):
         return organisations
     return organisations.filter(pk__in=principal.writable_org_ids)
 
