@@ -30,6 +30,7 @@ from citypilot.documents.choices import DocumentKind
 from citypilot.documents.models import Document, DocumentVersion
 from citypilot.jobs.choices import JobKind
 from citypilot.jobs.models import Job
+from citypilot.pilots.models import Batch, BatchDeadline, ExtensionArea, ExtensionLine, Pilot, Section
 from tests import files
 from tests.conftest import World
 
@@ -37,17 +38,10 @@ pytestmark = pytest.mark.django_db
 
 ACTORS = ("anonymous", "other_province", "own_province", "ministry", "pilot", "other_pilot", "expert", "observer")
 PROJECT_APPS = {"core", "accounts", "audit", "documents", "jobs", "web", "divisions", "notices", "pilots"}
-_REGISTRY_PENDING = "registry API and pages not built yet; visible_to tested in tests/pilots/test_scoping.py"
 INTERNAL = {
     "audit.AuditChainHead": "one-row lock for appending to the audit chain; no endpoint reads or writes it",
     "divisions.Division": "public GB/T 2260 reference data, no endpoint yet; tested in tests/pilots/test_scoping.py",
     "divisions.ReferenceDataset": "records which version of the packaged division table is loaded; internal",
-    "pilots.Batch": _REGISTRY_PENDING,
-    "pilots.BatchDeadline": _REGISTRY_PENDING,
-    "pilots.Section": _REGISTRY_PENDING,
-    "pilots.Pilot": _REGISTRY_PENDING,
-    "pilots.ExtensionLine": _REGISTRY_PENDING,
-    "pilots.ExtensionArea": _REGISTRY_PENDING,
 }
 
 
@@ -91,6 +85,35 @@ def make_document(world: World) -> Document:
 
 def make_job(world: World) -> Job:
     return Job.objects.create(kind=JobKind.AUDIT_VERIFY, created_by=world.users["ministry"])
+
+
+def make_registry(world: World) -> ExtensionArea:
+    """An unpublished batch with one pilot of province A and one extension area added to it."""
+    batch = Batch.objects.create(year=2013, title="通知", source_sha256="0" * 64)
+    new = Section.objects.create(batch=batch, ordinal="一", heading="市、区", kind="new", counted=1, position=1)
+    extension = Section.objects.create(
+        batch=batch, ordinal="二", heading="扩大范围", kind="extension", counted=1, position=2
+    )
+    BatchDeadline.objects.create(batch=batch, date="2013-09-01", description="评审意见", source_line=1)
+    pilot = Pilot.objects.create(
+        batch=batch,
+        section=new,
+        province_name="河北省",
+        position=1,
+        name_as_listed="唐山市曹妃甸区",
+        name="唐山市曹妃甸区",
+        supervising_authority=world.province_a,
+        organisation=world.pilot_a,
+        resolution="unresolved",
+    )
+    line = ExtensionLine.objects.create(
+        batch=batch, section=extension, position=1, base_pilot=pilot, text="唐山市曹妃甸区试点新增某区"
+    )
+    return ExtensionArea.objects.create(line=line, position=1, name="某区", resolution="unresolved")
+
+
+def _settle(url: str) -> Callable[[Client, Any, World], Any]:
+    return lambda c, o, w: c.post(url.format(pk=o.pk), {"division_code": "130209", "kind": "district", "note": "核实"})
 
 
 OWN_SCOPE = frozenset({"own_province", "ministry", "pilot", "observer"})
@@ -196,6 +219,49 @@ SPECS: list[ModelSpec] = [
                 frozenset({"ministry"}),
             )
         ],
+    ),
+]
+
+
+SPECS += [
+    ModelSpec(
+        Pilot,
+        make=lambda w: make_registry(w).line.base_pilot,
+        readers=OWN_SCOPE,
+        list_url="/api/pilots/?limit=500",
+        detail_url=lambda p: f"/api/pilots/{p.pk}",
+        html_url=lambda p: f"/registry/pilots/{p.pk}/",
+        writes=[Write("settle", _settle("/registry/settle/pilot/{pk}/"), frozenset({"ministry"}))],
+    ),
+    ModelSpec(
+        ExtensionArea,
+        make=make_registry,
+        readers=OWN_SCOPE,
+        writes=[Write("settle", _settle("/registry/settle/area/{pk}/"), frozenset({"ministry"}))],
+    ),
+    ModelSpec(
+        ExtensionLine,
+        make=lambda w: make_registry(w).line,
+        readers=OWN_SCOPE,
+        html_url=lambda line: f"/registry/pilots/{line.base_pilot_id}/",
+    ),
+    ModelSpec(
+        Batch,
+        make=lambda w: make_registry(w).line.batch,
+        readers=OWN_SCOPE,
+        html_url=lambda b: f"/registry/batches/{b.year}/notice/",
+    ),
+    ModelSpec(
+        Section,
+        make=lambda w: make_registry(w).line.section,
+        readers=OWN_SCOPE,
+        html_url=lambda section: f"/registry/batches/{section.batch.year}/notice/",
+    ),
+    ModelSpec(
+        BatchDeadline,
+        make=lambda w: make_registry(w).line.batch.deadlines.get(),
+        readers=OWN_SCOPE,
+        html_url=lambda d: f"/registry/batches/{d.batch.year}/notice/",
     ),
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("accounts/", include("citypilot.accounts.urls")),
     path("documents/", include("citypilot.documents.urls")),
+    path("registry/", include("citypilot.pilots.urls")),
     path("jobs/", include("citypilot.jobs.urls")),
     path("audit/", include("citypilot.audit.urls")),
     path("api/", api.urls),

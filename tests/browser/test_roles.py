@@ -10,11 +10,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Each role's home title and the navigation entries it must (and must not) see.
 ROLES = {
-    "t-ministry": ("部试点办工作台", {"home", "organisations", "documents", "jobs", "audit", "tokens", "api"}),
-    "t-province-a": ("省级主管部门工作台", {"home", "organisations", "documents", "tokens", "api"}),
-    "t-pilot-a": ("试点政府工作台", {"home", "organisations", "documents", "tokens", "api"}),
-    "t-expert": ("评审专家工作台", {"home", "organisations", "documents", "tokens", "api"}),
-    "t-observer": ("观察员工作台", {"home", "organisations", "documents", "tokens", "api"}),
+    "t-ministry": (
+        "部试点办工作台",
+        {"home", "registry", "organisations", "documents", "jobs", "audit", "tokens", "api"},
+    ),
+    "t-province-a": ("省级主管部门工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
+    "t-pilot-a": ("试点政府工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
+    "t-expert": ("评审专家工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
+    "t-observer": ("观察员工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
 }
 
 
@@ -45,7 +48,7 @@ def test_wrong_password_then_public_navigation(page: Any, live_server: Any) -> N
     login(page, live_server.url, "t-pilot-a", "not-the-password")
     assert "用户名或密码不正确" in page.locator("[data-testid=login-error]").inner_text()
     page.goto(live_server.url + "/")
-    assert nav_keys(page) == {"home", "organisations", "documents", "api"}
+    assert nav_keys(page) == {"home", "registry", "organisations", "documents", "api"}
 
 
 def test_switch_to_english_and_back(page: Any, live_server: Any) -> None:

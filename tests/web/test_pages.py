@@ -21,8 +21,8 @@ def test_home_and_navigation_by_role(who: str, world: World) -> None:
     title, extra_nav = ROLE_HOMES[who]
     page = world.client(who).get("/").content.decode()
     assert title in page
-    for key in ("home", "organisations", "documents", "jobs", "audit", "tokens"):
-        expected = key in extra_nav or key in {"home", "organisations", "documents"}
+    for key in ("home", "registry", "organisations", "documents", "jobs", "audit", "tokens"):
+        expected = key in extra_nav or key in {"home", "registry", "organisations", "documents"}
         assert (f'data-nav="{key}"' in page) is expected, key
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Router, Schema
 from ninja.pagination import paginate
@@ -12,7 +11,7 @@ from citypilot.core.api import ERRORS, get_scoped
 
 from . import exports
 from .models import ExtensionArea, Pilot
-from .selectors import visible_pilots
+from .selectors import filter_pilots, visible_pilots
 
 router = Router(tags=["pilots"])
 
@@ -56,32 +55,6 @@ class PilotOut(Schema):
         return obj.supervising_authority.name
 
 
-def filter_pilots(
-    pilots: Any,
-    *,
-    batch: int | None = None,
-    section: str = "",
-    province: str = "",
-    kind: str = "",
-    resolution: str = "",
-    q: str = "",
-) -> Any:
-    """Apply the registry's filters; shared by the API and the HTML list."""
-    if batch is not None:
-        pilots = pilots.filter(batch__year=batch)
-    if section:
-        pilots = pilots.filter(section__ordinal=section)
-    if province:
-        pilots = pilots.filter(province_name=province)
-    if kind:
-        pilots = pilots.filter(kind=kind)
-    if resolution:
-        pilots = pilots.filter(resolution=resolution)
-    if q:
-        pilots = pilots.filter(Q(name_as_listed__icontains=q) | Q(division_name_at_batch__icontains=q))
-    return pilots
-
-
 @router.get("/", response={200: list[PilotOut], **ERRORS})
 @paginate
 def list_pilots(
@@ -91,6 +64,7 @@ def list_pilots(
     province: str = "",
     kind: str = "",
     resolution: str = "",
+    status: str = "",
     q: str = "",
 ) -> Any:
     """Pilots the caller may see (the public: published batches), in notice order, filterable."""
@@ -101,6 +75,7 @@ def list_pilots(
         province=province,
         kind=kind,
         resolution=resolution,
+        status=status,
         q=q,
     )
     return pilots.order_by("batch__year", "section__position", "position")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from citypilot.notices.parser import Entry, Extension, ExtensionForm, ProvinceGroup
 from citypilot.notices.parser import Section as ParsedSection
@@ -14,6 +14,10 @@ from citypilot.notices.renderer import render_annex
 
 from .choices import SectionKind
 from .models import Batch, ExtensionArea, ExtensionLine, Pilot, Section
+
+# Status filter of the registry: pilots listed in their batch's notice, or placeholders created by a later
+# batch's extension line before their own batch was imported.
+PILOT_STATUSES = ("listed", "placeholder")
 
 
 def visible_batches(user: Any) -> QuerySet[Batch]:
@@ -24,6 +28,40 @@ def visible_pilots(user: Any) -> QuerySet[Pilot]:
     return Pilot.objects.visible_to(user).select_related(
         "batch", "section", "supervising_authority", "organisation", "settled_by"
     )
+
+
+def filter_pilots(
+    pilots: Any,
+    *,
+    batch: int | None = None,
+    section: str = "",
+    province: str = "",
+    kind: str = "",
+    resolution: str = "",
+    status: str = "",
+    q: str = "",
+) -> Any:
+    """Apply the registry's filters; shared by the API and the HTML list."""
+    if batch is not None:
+        pilots = pilots.filter(batch__year=batch)
+    if section:
+        pilots = pilots.filter(section__ordinal=section)
+    if province:
+        pilots = pilots.filter(province_name=province)
+    if kind:
+        pilots = pilots.filter(kind=kind)
+    if resolution:
+        pilots = pilots.filter(resolution=resolution)
+    if status in PILOT_STATUSES:
+        pilots = pilots.filter(is_placeholder=status == "placeholder")
+    if q:
+        pilots = pilots.filter(Q(name_as_listed__icontains=q) | Q(division_name_at_batch__icontains=q))
+    return pilots
+
+
+def counts_by(pilots: QuerySet[Pilot], field: str) -> list[dict[str, Any]]:
+    """How many of ``pilots`` per value of ``field``, counted in the database, largest first."""
+    return list(pilots.values(field).annotate(n=Count("pk")).order_by("-n", field))
 
 
 def visible_extension_lines(user: Any) -> QuerySet[ExtensionLine]:

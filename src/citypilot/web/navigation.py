@@ -23,6 +23,7 @@ class NavItem:
 ALL_STAFF = frozenset(Role.values)
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("首页"), "home", public=True),
+    NavItem("registry", _("试点名单"), "pilots:list", public=True),
     NavItem("organisations", _("机构"), "accounts:organisation-list", public=True),
     NavItem("documents", _("文件"), "documents:list", public=True),
     NavItem("jobs", _("后台作业"), "jobs:list", roles=frozenset({Role.MINISTRY_OFFICER})),

@@ -12,6 +12,7 @@ from citypilot.accounts.models import Membership, Organisation, User
 from citypilot.accounts.principals import principal_of
 from citypilot.documents.models import Document
 from citypilot.jobs.models import Job
+from citypilot.pilots.models import Pilot
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["document_count"] = Document.objects.visible_to(request.user).count()
         context["organisation_count"] = Organisation.objects.visible_to(request.user).count()
+        context["pilot_count"] = Pilot.objects.visible_to(request.user).filter(is_placeholder=False).count()
         if principal.has_role(Role.MINISTRY_OFFICER):
             context["recent_jobs"] = Job.objects.visible_to(request.user)[:5]
         context["home_role"] = _home_role(principal.roles)
