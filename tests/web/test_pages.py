@@ -89,3 +89,10 @@ def test_every_asset_is_local(client: Client) -> None:
     assert "/static/vendor/htmx/htmx.min.js" in page
     assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
     assert client.get("/static/vendor/htmx/htmx.min.js").status_code == 200
+
+
+def test_chinese_first_whatever_the_browser_asks(client: Client) -> None:
+    assert "工作人员登录" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'lang="en"' in page and "工作人员登录" not in page

@@ -56,6 +56,7 @@ class PilotListView(ScopedListView):
             .filter(pilots__isnull=False)
             .distinct()
             .order_by("year"),
+            notices=Batch.objects.visible_to(self.request.user).exclude(source_sha256="").order_by("year"),
             sections=Section.objects.visible_to(self.request.user).values_list("ordinal", "heading").distinct(),
             provinces=visible.order_by("province_name").values_list("province_name", flat=True).distinct(),
             kinds=AreaKind.choices,
