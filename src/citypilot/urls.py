@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("citypilot.accounts.urls")),
     path("documents/", include("citypilot.documents.urls")),
     path("registry/", include("citypilot.pilots.urls")),
+    path("registry/notices/", include("citypilot.notices.urls")),
     path("jobs/", include("citypilot.jobs.urls")),
     path("audit/", include("citypilot.audit.urls")),
     path("api/", api.urls),

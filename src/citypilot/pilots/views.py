@@ -65,6 +65,7 @@ class PilotListView(ScopedListView):
             by_province=counts_by(filtered, "province_name"),
             by_section=counts_by(filtered, "section__heading"),
             total=filtered.count(),
+            can_manage=principal_of(self.request.user).has_role(Role.MINISTRY_OFFICER),
             **kwargs,
         )
 
