@@ -84,6 +84,7 @@ def test_ministry_settles_an_unresolved_entry(published: None, world: World) -> 
     assert response.status_code == 302
     pilot.refresh_from_db()
     assert (pilot.resolution, pilot.containing_code) == (Resolution.MANUAL, "110115")
+    assert pilot.lon is not None and pilot.lat is not None  # placed at 大兴区 on the map
     entry = AuditEntry.objects.for_object(pilot).get(action="pilot.settle_resolution")
     assert (entry.reason, entry.actor_id) == ("管委会位于大兴区", world.users["ministry"].pk)
     assert "北京经济技术开发区" not in client.get("/registry/unresolved/").content.decode()

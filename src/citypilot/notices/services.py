@@ -40,6 +40,7 @@ from citypilot.accounts.principals import principal_of
 from citypilot.accounts.services import create_organisation, ensure_reference_organisations
 from citypilot.audit.services import record, snapshot
 from citypilot.core.errors import PermissionDenied, ValidationFailed
+from citypilot.divisions.centroids import stored_point
 from citypilot.divisions.reference import DivisionIndex, load_reference
 from citypilot.divisions.resolver import Resolution as AreaResolution
 from citypilot.divisions.resolver import resolve_entry
@@ -59,6 +60,8 @@ AREA_FIELDS = (
     "containing_code",
     "containing_name",
     "resolution_reason",
+    "lon",
+    "lat",
 )
 BATCH_FIELDS = (
     "title",
@@ -266,8 +269,11 @@ class _Plan:
     declared_total: int | None
 
 
-def _area_values(resolution: AreaResolution) -> dict[str, Any]:
+def _area_values(resolution: AreaResolution, year: int) -> dict[str, Any]:
+    """The resolution fields of a pilot or added area; lon/lat from the centre point of its division
+    (``divisions.centroids.point_for``: own point, successor, prefecture or province), else null."""
     containing = resolution.containing_division
+    point = stored_point(resolution.division_code_at_batch or (containing[0] if containing else ""), year)
     return {
         "kind": resolution.kind,
         "resolution": resolution.method,
@@ -277,6 +283,8 @@ def _area_values(resolution: AreaResolution) -> dict[str, Any]:
         "containing_code": containing[0] if containing else "",
         "containing_name": containing[1] if containing else "",
         "resolution_reason": resolution.reason,
+        "lon": point[0] if point else None,
+        "lat": point[1] if point else None,
     }
 
 
@@ -294,7 +302,7 @@ def _planned_pilot(
     line_number: int,
 ) -> _PlannedPilot:
     resolution = resolve_entry(name_as_listed, province=province, year=year, index=index)
-    area = _area_values(resolution)
+    area = _area_values(resolution, year)
     authority = supervising_authority_code(
         province_name=province,
         name=name,
@@ -378,7 +386,7 @@ def _plan_extension(
             area,
             {
                 "position": number,
-                **_area_values(resolve_entry(_area_text(area, base), province=province, year=year, index=index)),
+                **_area_values(resolve_entry(_area_text(area, base), province=province, year=year, index=index), year),
             },
         )
         for number, area in enumerate(extension.added, start=1)

@@ -10,6 +10,7 @@ from citypilot.audit.api import AuditEntryOut, history_of
 from citypilot.core.api import ERRORS, get_scoped
 
 from . import exports
+from .map import map_data
 from .models import ExtensionArea, Pilot
 from .selectors import filter_pilots, visible_pilots
 
@@ -81,7 +82,7 @@ def list_pilots(
     return pilots.order_by("batch__year", "section__position", "position")
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", response={200: None, **ERRORS})
 def export_csv(request: HttpRequest, batch: int | None = None) -> StreamingHttpResponse:
     """The registry as CSV (UTF-8, one row per entry and per extension area), streamed."""
     rows = exports.export_rows(
@@ -90,6 +91,55 @@ def export_csv(request: HttpRequest, batch: int | None = None) -> StreamingHttpR
     response = StreamingHttpResponse(exports.csv_chunks(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pilots.csv"'
     return response
+
+
+class MapPointOut(Schema):
+    id: int
+    name: str
+    lon: float
+    lat: float
+    province: str
+    batch: int
+    kind: str
+    kind_label: str
+    resolution: str
+    resolution_label: str
+    url: str
+
+
+class MapDataOut(Schema):
+    points: list[MapPointOut]
+    provinces: dict[str, int]
+    total: int
+    without_coordinates: int
+
+
+@router.get("/map", response={200: MapDataOut, **ERRORS})
+def pilots_map(
+    request: HttpRequest,
+    batch: int | None = None,
+    section: str = "",
+    province: str = "",
+    kind: str = "",
+    resolution: str = "",
+    status: str = "",
+    q: str = "",
+) -> Any:
+    """The registry map of the pilots the caller may see, with the list's filters: points where
+    coordinates are known, pilots per province (keyed by the map's province names) and the count
+    of pilots without coordinates. Declared before ``/{pilot_id}``: Ninja would otherwise route ``map``
+    there and refuse it as a non-integer id (422)."""
+    pilots = filter_pilots(
+        visible_pilots(request.user),
+        batch=batch,
+        section=section,
+        province=province,
+        kind=kind,
+        resolution=resolution,
+        status=status,
+        q=q,
+    )
+    return map_data(pilots)
 
 
 @router.get("/{pilot_id}", response={200: PilotOut, **ERRORS})

@@ -18,6 +18,7 @@ from citypilot.accounts.choices import Role
 from citypilot.accounts.principals import principal_of
 from citypilot.audit.services import record, snapshot
 from citypilot.core.errors import PermissionDenied, ValidationFailed
+from citypilot.divisions.centroids import stored_point
 from citypilot.divisions.reference import DivisionIndex, load_reference
 
 from .choices import NON_DIVISION_KINDS, AreaKind, Resolution
@@ -115,6 +116,8 @@ SETTLEMENT_FIELDS = (
     "current_divisions",
     "containing_code",
     "containing_name",
+    "lon",
+    "lat",
     "settled_by",
     "settled_at",
     "settlement_note",
@@ -161,6 +164,7 @@ def settle_resolution(
         current.containing_code, current.containing_name = division.code, division.full_name
     else:
         current.containing_code, current.containing_name = "", ""
+    current.lon, current.lat = stored_point(division.code, year) or (None, None)
     current.settled_by = actor
     current.settled_at = timezone.now()
     current.settlement_note = note.strip()
