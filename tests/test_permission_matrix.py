@@ -33,11 +33,26 @@ from citypilot.jobs.models import Job
 from citypilot.pilots.models import Batch, BatchDeadline, ExtensionArea, ExtensionLine, Pilot, Section
 from tests import files
 from tests.conftest import World
+from tests.rounds.matrix import round_specs
+from tests.selection.matrix import selection_specs
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ("anonymous", "other_province", "own_province", "ministry", "pilot", "other_pilot", "expert", "observer")
-PROJECT_APPS = {"core", "accounts", "audit", "documents", "jobs", "web", "divisions", "notices", "pilots"}
+PROJECT_APPS = {
+    "core",
+    "accounts",
+    "audit",
+    "documents",
+    "jobs",
+    "web",
+    "divisions",
+    "notices",
+    "pilots",
+    "selection",
+    "rounds",
+    "notifications",
+}
 INTERNAL = {
     "audit.AuditChainHead": "one-row lock for appending to the audit chain; no endpoint reads or writes it",
     "divisions.Division": "public GB/T 2260 reference data, no endpoint yet; tested in tests/pilots/test_scoping.py",
@@ -264,6 +279,9 @@ SPECS += [
         html_url=lambda d: f"/registry/batches/{d.batch.year}/notice/",
     ),
 ]
+
+SPECS.extend(selection_specs(ModelSpec, Write))
+SPECS.extend(round_specs(ModelSpec, Write))
 
 
 def state() -> dict[str, Any]:

@@ -8,7 +8,10 @@ from citypilot.audit.api import router as audit_router
 from citypilot.core.api import CityPilotAuth, install_error_handlers
 from citypilot.documents.api import router as documents_router
 from citypilot.jobs.api import router as jobs_router
+from citypilot.notifications.api import router as notifications_router
 from citypilot.pilots.api import router as pilots_router
+from citypilot.rounds.api import router as rounds_router
+from citypilot.selection.api import router as selection_router
 
 api = NinjaAPI(
     title="CityPilot API",
@@ -27,3 +30,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/documents", documents_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/pilots", pilots_router)
+api.add_router("/selection", selection_router)
+api.add_router("/rounds", rounds_router)
+api.add_router("/notifications", notifications_router)

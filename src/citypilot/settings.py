@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "citypilot.divisions",
     "citypilot.notices",
     "citypilot.pilots",
+    "citypilot.selection",
+    "citypilot.notifications",
+    "citypilot.rounds",
     "citypilot.web",
 ]
 

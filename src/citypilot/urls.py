@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from citypilot.api import api
 from citypilot.web import views as web_views
+from citypilot.web import worklist_views
 
 handler400 = "citypilot.core.http.bad_request"
 handler403 = "citypilot.core.http.permission_denied"
@@ -19,5 +20,9 @@ urlpatterns = [
     path("registry/notices/", include("citypilot.notices.urls")),
     path("jobs/", include("citypilot.jobs.urls")),
     path("audit/", include("citypilot.audit.urls")),
+    path("selection/", include("citypilot.selection.urls")),
+    path("rounds/", include("citypilot.rounds.urls")),
+    path("notifications/", include("citypilot.notifications.urls")),
+    path("my-tasks/", worklist_views.my_tasks, name="my-tasks"),
     path("api/", api.urls),
 ]

@@ -12,12 +12,36 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROLES = {
     "t-ministry": (
         "部试点办工作台",
-        {"home", "registry", "organisations", "documents", "jobs", "audit", "tokens", "api"},
+        {
+            "home",
+            "registry",
+            "organisations",
+            "documents",
+            "rounds",
+            "my-tasks",
+            "selection",
+            "jobs",
+            "audit",
+            "tokens",
+            "api",
+        },
     ),
-    "t-province-a": ("省级主管部门工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
-    "t-pilot-a": ("试点政府工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
-    "t-expert": ("评审专家工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
-    "t-observer": ("观察员工作台", {"home", "registry", "organisations", "documents", "tokens", "api"}),
+    "t-province-a": (
+        "省级主管部门工作台",
+        {"home", "registry", "organisations", "documents", "rounds", "my-tasks", "selection", "tokens", "api"},
+    ),
+    "t-pilot-a": (
+        "试点政府工作台",
+        {"home", "registry", "organisations", "documents", "rounds", "my-tasks", "selection", "tokens", "api"},
+    ),
+    "t-expert": (
+        "评审专家工作台",
+        {"home", "registry", "organisations", "documents", "my-tasks", "selection", "tokens", "api"},
+    ),
+    "t-observer": (
+        "观察员工作台",
+        {"home", "registry", "organisations", "documents", "rounds", "my-tasks", "tokens", "api"},
+    ),
 }
 
 

@@ -107,7 +107,7 @@ def add_version(request: HttpRequest, document_id: int, payload: Form[VersionIn]
     return 201, version
 
 
-@router.get("/{document_id}/versions/{number}/file")
+@router.get("/{document_id}/versions/{number}/file", response={200: None, **ERRORS})
 def download_version(request: HttpRequest, document_id: int, number: int) -> FileResponse:
     document = get_scoped(request, Document, document_id)
     version = get_object_or_404(DocumentVersion, document=document, number=number)

@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from citypilot.accounts.choices import Role
 from citypilot.pilots.models import Batch
-from citypilot.web.demo import DEMO_PASSWORD, seed_demo_accounts
+from citypilot.rounds.demo import seed_demo_reminders, seed_demo_round
+from citypilot.selection.demo import seed_demo_selection
+from citypilot.web.demo import CAOFEIDIAN_ORGANISATION, DEMO_PASSWORD, seed_demo_accounts
 
 
 class Command(BaseCommand):
@@ -33,6 +35,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Pilot registry: {batch.year} batch, {batch.pilots.filter(is_placeholder=False).count()} pilots."
             )
+        demo_call = seed_demo_selection(password=DEMO_PASSWORD)
+        if demo_call is not None:
+            self.stdout.write(
+                f"Selection (DEMO DATA): {demo_call.year} call at /selection/calls/{demo_call.pk}/; "
+                "applicant accounts zhengding, luquan, xingtai, yuncheng, xinzhou"
+            )
+        demo_round = seed_demo_round(caofeidian_organisation=CAOFEIDIAN_ORGANISATION)
+        seed_demo_reminders()
+        if demo_round is not None:
+            self.stdout.write(f"Plan/task-book round (DEMO DATA): {demo_round.title}, /rounds/{demo_round.pk}/")
         if options["no_serve"]:
             return
         worker = subprocess.Popen([sys.executable, "-m", "citypilot", "db_worker"])
