@@ -25,6 +25,7 @@ def published(world: World) -> None:
 def test_public_list_filters_counts_and_searches(published: None, client: Client) -> None:
     page = client.get("/registry/").content.decode()
     assert "共 103 个试点" in page  # placeholders are counted only under their own status
+    assert "/api/pilots/map?status=listed" in page  # the map shows what the list shows
     page = client.get("/registry/?batch=2013&province=山西省").content.decode()
     assert "阳泉市" in page and "唐山市曹妃甸区" not in page
     assert 'data-testid="counts-by-province"' in page and "山西省</a></td><td>4<" in page

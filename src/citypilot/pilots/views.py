@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from citypilot.accounts.choices import Role
@@ -49,8 +50,11 @@ class PilotListView(ScopedListView):
         filtered: Any = self.object_list
         query = self.request.GET.copy()
         query.pop("page", None)
+        filters = _filters(self.request)
         return super().get_context_data(
-            filters=_filters(self.request),
+            filters=filters,
+            # The map shows exactly what the list shows, including the default status.
+            map_query=urlencode({name: value for name, value in filters.items() if value not in (None, "")}),
             query=query.urlencode(),
             batches=Batch.objects.visible_to(self.request.user)
             .filter(pilots__isnull=False)
