@@ -147,8 +147,16 @@ def fill_missing_coordinates(batch: Batch | int | None = None, *, actor: Any = N
     year = batch.year if isinstance(batch, Batch) else batch
     missing = Q(lon__isnull=True) | Q(lat__isnull=True)
     has_code = ~Q(division_code_at_batch="") | ~Q(containing_code="")
-    pilots = Pilot.objects.select_for_update().filter(missing, has_code).select_related("batch")
-    areas = ExtensionArea.objects.select_for_update().filter(missing, has_code).select_related("line__batch")
+    # Lock only the rows being filled; order by key (the default ordering outer-joins section).
+    pilots = (
+        Pilot.objects.select_for_update(of=("self",)).filter(missing, has_code).select_related("batch").order_by("pk")
+    )
+    areas = (
+        ExtensionArea.objects.select_for_update(of=("self",))
+        .filter(missing, has_code)
+        .select_related("line__batch")
+        .order_by("pk")
+    )
     if year is not None:
         pilots = pilots.filter(batch__year=year)
         areas = areas.filter(line__batch__year=year)
