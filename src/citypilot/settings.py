@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "citypilot.notifications",
     "citypilot.rounds",
     "citypilot.web",
+    "citypilot.generator",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,7 @@ TASKS = {
 # --- API ----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_CLASS = "citypilot.core.api.LimitOffsetPagination"
 
 # --- Production hardening -----------------------------------------------------------------
 if PRODUCTION:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, pagination
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
+from pydantic import Field
 
 from .errors import NotFound, ServiceError
 
@@ -56,6 +58,18 @@ class CityPilotAuth(AuthBase):
             return user
         request.user = AnonymousUser()
         return request.user
+
+
+# Offsets past 2**31 - 1 are refused (422) rather than passed to the database, which cannot hold them.
+MAX_OFFSET = 2**31 - 1
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """Ninja's limit/offset pagination with a bounded offset (the project's NINJA_PAGINATION_CLASS)."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def scoped(request: HttpRequest, model: type[models.Model]) -> Any:
