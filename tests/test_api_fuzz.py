@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -75,7 +78,20 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> An
 
 
 @pytest.fixture
-def fuzz_world(world: World) -> dict[str, dict[str, str]]:
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests go straight to a WSGIHandler, whose request signals would close the database connection
+    (and with it the test's transaction, on PostgreSQL); Django's test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_world(world: World, _keep_the_test_connection: None) -> dict[str, dict[str, str]]:
     """The shared small world plus a published 2013 batch, a document, a job and bearer tokens."""
     import_notice(SEED_BYTES, filename="notice_2013.txt", actor=world.users["ministry"], publish=True)
     document = documents.upload_document(
