@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 
-from citypilot.core.views import ScopedListView
+from citypilot.core.views import NoTotalPaginator, ScopedListView
 
 from .models import AuditEntry
 
@@ -15,6 +15,7 @@ class AuditLogView(LoginRequiredMixin, ScopedListView):
     model = AuditEntry
     select_related = ("content_type",)
     template_name = "audit/auditentry_list.html"
+    paginator_class = NoTotalPaginator  # millions of entries: next/previous, no COUNT(*)
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset().order_by("-seq")

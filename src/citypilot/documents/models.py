@@ -41,6 +41,8 @@ class Document(TimeStampedModel):
         verbose_name = _("文件")
         verbose_name_plural = _("文件")
         ordering = ["-created_at"]
+        # Lists and the home page show the newest documents first.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="document_newest_first")]
 
     def __str__(self) -> str:
         return self.title

@@ -13,7 +13,7 @@ from citypilot.accounts.models import Organisation
 from citypilot.accounts.principals import principal_of
 from citypilot.audit.models import AuditEntry
 from citypilot.core.errors import ServiceError
-from citypilot.core.views import ScopedDetailView, ScopedListView
+from citypilot.core.views import LookaheadPaginator, ScopedDetailView, ScopedListView
 
 from . import services
 from .choices import DocumentKind
@@ -25,6 +25,7 @@ class DocumentListView(ScopedListView):
     model = Document
     select_related = ("organisation", "current_version")
     template_name = "documents/document_list.html"
+    paginator_class = LookaheadPaginator  # unfiltered on PostgreSQL: "约 N 条" from the planner's estimate
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset().order_by("-created_at", "-pk")

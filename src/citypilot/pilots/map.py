@@ -103,8 +103,9 @@ def map_data(pilots: QuerySet[Pilot]) -> dict[str, Any]:
         if key:
             provinces[key] += group["n"]
     url = _url_pattern()
-    kinds = dict(AreaKind.choices)
-    resolutions = dict(Resolution.choices)
+    # Labels translated once per call, not once per point.
+    kinds = {value: str(label) for value, label in AreaKind.choices}
+    resolutions = {value: str(label) for value, label in Resolution.choices}
     rows = (
         pilots.filter(located)
         .annotate(prefix=_prefix())
@@ -120,9 +121,9 @@ def map_data(pilots: QuerySet[Pilot]) -> dict[str, Any]:
             "province": province_key(prefix, header),
             "batch": year,
             "kind": kind,
-            "kind_label": str(kinds.get(kind, kind)),
+            "kind_label": kinds.get(kind, kind),
             "resolution": resolution,
-            "resolution_label": str(resolutions.get(resolution, resolution)),
+            "resolution_label": resolutions.get(resolution, resolution),
             "url": url.replace("{id}", str(pk)) if url else "",
         }
         for pk, name, lon, lat, prefix, header, year, kind, resolution in rows

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from citypilot.accounts.choices import Role
 from citypilot.accounts.models import Membership, Organisation, User
 from citypilot.accounts.principals import principal_of
+from citypilot.core.views import estimated_count
 from citypilot.documents.models import Document
 from citypilot.jobs.models import Job
 from citypilot.pilots.models import Pilot
@@ -26,7 +27,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["documents"] = (
             Document.objects.visible_to(request.user).select_related("organisation").order_by("-created_at")[:8]
         )
-        context["document_count"] = Document.objects.visible_to(request.user).count()
+        # Unfiltered (the ministry) over a very large table: the planner's estimate, shown as "约 N".
+        context["document_count"], context["document_count_exact"] = estimated_count(
+            Document.objects.visible_to(request.user)
+        )
         context["organisation_count"] = Organisation.objects.visible_to(request.user).count()
         context["pilot_count"] = Pilot.objects.visible_to(request.user).filter(is_placeholder=False).count()
         if principal.has_role(Role.MINISTRY_OFFICER):
