@@ -161,27 +161,89 @@ def make_scenarios(callers: dict[str, Caller]) -> list[Scenario]:
         scenarios.append(Scenario("my tasks (ministry)", "ministry", lambda rng: "/my-tasks/", "board", True))
     except NoReverseMatch:
         pass
-    scenarios.extend(_round_boards())
+    scenarios.extend(_round_boards(callers))
     return [s for s in scenarios if s.caller in callers]
 
 
-def _round_boards() -> list[Scenario]:
-    """The deadline board of the latest round, for the ministry and a province, when rounds exist."""
+def _round_boards(callers: dict[str, Caller]) -> list[Scenario]:
+    """The deadline board of the largest open round (the latest round when none is open), for the
+    ministry, and the largest such round the provincial caller's authority has pilots in, for it."""
     from django.apps import apps
+    from django.db.models import Count, Q
 
     if not apps.is_installed("citypilot.rounds"):
         return []
     try:
         round_model = apps.get_model("rounds", "Round")
-        latest = round_model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        rounds = round_model.objects.annotate(n=Count("submissions"))
+        ranked = rounds.filter(status="open").order_by("-n", "-pk") if rounds.filter(status="open").exists() else rounds
+        biggest = ranked.order_by("-n", "-pk").values_list("pk", flat=True).first()
     except Exception:  # a rounds app without its tables yet
         return []
-    if latest is None:
+    if biggest is None:
         return []
-    return [
-        Scenario("deadline board (ministry)", "ministry", lambda rng: f"/rounds/{latest}/", "board", True),
-        Scenario("deadline board (province)", "province", lambda rng: f"/rounds/{latest}/", "board", True),
-    ]
+    scenarios = [Scenario("deadline board (ministry)", "ministry", lambda rng: f"/rounds/{biggest}/", "board", True)]
+    province = callers.get("province")
+    if province is None or province.user is None:
+        return scenarios
+    authorities = province.user.memberships.filter(role="provincial_officer").values("organisation_id")
+    theirs = Count("submissions", filter=Q(submissions__pilot__supervising_authority_id__in=authorities))
+    mine = (
+        round_model.objects.filter(pk__in=ranked.values("pk"))
+        .annotate(theirs=theirs, n=Count("submissions"))
+        .filter(theirs__gt=0)
+        .order_by("-n", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    caller = "province"
+    if mine is None:
+        # The provincial caller's authority has no pilot in any round (e.g. 新疆生产建设兵团): the board is
+        # measured for an officer of the authority with the most pilots in the biggest round instead.
+        submission_model = apps.get_model("rounds", "Submission")
+        busiest = (
+            submission_model.objects.filter(round_id=biggest)
+            .values("pilot__supervising_authority_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "pilot__supervising_authority_id")
+            .values_list("pilot__supervising_authority_id", flat=True)
+        )
+        officer = _board_officer(list(busiest[:5]))
+        if officer is None:
+            return scenarios
+        callers["board province"], caller, mine = officer, "board province", biggest
+    scenarios.append(Scenario("deadline board (province)", caller, lambda rng: f"/rounds/{mine}/", "board", True))
+    return scenarios
+
+
+def _board_officer(authority_ids: list[int]) -> Caller | None:
+    """A session and token for a provincial officer of the first of ``authority_ids`` that has one."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from citypilot.accounts.models import Membership
+    from citypilot.accounts.services import issue_api_token
+
+    for authority_id in authority_ids:
+        membership = (
+            Membership.objects.filter(role="provincial_officer", organisation_id=authority_id, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        if membership is None:
+            continue
+        user = membership.user
+        _token, key = issue_api_token(user, name="benchmark")
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies = {settings.SESSION_COOKIE_NAME: str(session.session_key)}
+        return Caller("board province", {"Authorization": f"Bearer {key}"}, cookies, user)
+    return None
 
 
 # --- the server ------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """A short version of the load test (``benchmarks/load.py``): 10 simulated users for 10 seconds against
-gunicorn on loopback, reads mixed with uploads, new versions, organisation edits and settlements; then no
-errors (409 conflicts are counted apart), nothing lost or duplicated, and a valid audit chain."""
+gunicorn on loopback, reads mixed with uploads, new versions, organisation edits, settlements and the
+round and selection workflows (with deliberate races on the same submission or application); then no
+errors (409 conflicts are counted apart), no decision lost or duplicated, consistent histories and a
+valid audit chain."""
 
 from __future__ import annotations
 
@@ -31,3 +33,5 @@ def test_short_load_ends_consistent(generated_site: Path, tmp_path: Path) -> Non
     assert result["audit_chain_ok"]
     assert result["operations"].get("read", 0) > 0
     assert result["documents_uploaded"] > 0 and result["organisation_edits"] + result["settlements"] >= 0
+    assert sum(result["workflow_transitions"].values()) > 0, result["operations"]
+    assert result["races"] == result["races_won_once"] + result["races_lost_both_409"]  # never won twice

@@ -29,7 +29,7 @@ from citypilot.pilots.choices import AreaKind, Resolution, SectionKind
 from citypilot.pilots.models import Batch, Pilot, Section
 from citypilot.pilots.services import organisation_name, pilot_organisation_code
 
-from . import names
+from . import names, workflow
 from .core import TIMELINE_END, AuditSpec, Context, content_sha256, step, write_audit
 
 NOTICE_2013 = "notice_2013.txt"
@@ -366,11 +366,14 @@ def _blobs(ctx: Context) -> dict[str, list[tuple[str, int, str]]]:
 @step("documents")
 def make_documents(ctx: Context) -> int:
     """Documents of every organisation kind with one to four versions, sharing a few tiny files."""
-    wanted = max(1, ctx.targets.documents - Document.objects.count())
+    # The rounds and selection step makes the documents its submissions and applications point to.
+    reserved = len(workflow.plan(ctx).documents)
+    wanted = max(1, ctx.targets.documents - Document.objects.count() - reserved)
     orgs = list(Organisation.objects.values_list("pk", "kind", "name"))
     heavy: dict[str, int] = {OrganisationKind.PILOT: 12, OrganisationKind.PROVINCE: 30}
     weights = [heavy.get(kind, 4) for _, kind, _ in orgs]
     blobs = _blobs(ctx)
+    ctx.state["blobs"] = blobs
     officers: dict[int, list[tuple[int, str]]] = ctx.state.get("officers", {})
     doc_ids = ctx.allocate(Document, wanted)
     created = ctx.moments(wanted)
@@ -446,7 +449,16 @@ def make_documents(ctx: Context) -> int:
     return len(documents)
 
 
-# --- rounds and selection (added when their models land) ---------------------------------------
+# --- rounds and selection ----------------------------------------------------------------------
+@step("workflows")
+def make_workflows(ctx: Context) -> int:
+    """Rounds (one submission per pilot, with its history and document versions) and calls (applications,
+    provincial reviews, expert assignments and scores), planned in ``workflow.plan`` before the documents."""
+    made = workflow.write(ctx, ctx.state["blobs"] if "blobs" in ctx.state else _blobs(ctx))
+    for name, count in made.items():
+        ctx.log(f"    {name}: {count:,}")
+    ctx.made.update({f"workflows.{name}": count for name, count in made.items()})
+    return workflow.decisions(made)
 
 
 # --- the audit chain, last: every stream above plus everyday activity up to the target ---------
