@@ -148,14 +148,15 @@ def test_deadline_board_query_count_does_not_depend_on_its_size() -> None:
 
 
 def _snapshot() -> dict[str, Any]:
+    # Natural keys, not primary keys: PostgreSQL sequences do not roll back with the transaction.
     return {
         "pilots": list(Pilot.objects.exclude(batch__year=2013).order_by("pk").values_list("name", "kind")),
         "users": list(User.objects.order_by("pk").values_list("display_name", "date_joined")),
         "documents": list(Document.objects.order_by("pk").values_list("title", "kind", "created_at")),
         "actions": list(AuditEntry.objects.filter(at__lte=TIMELINE_END).order_by("seq").values_list("action", "at")),
-        "submissions": list(Submission.objects.order_by("pk").values_list("pilot_id", "status", "row_version")),
+        "submissions": list(Submission.objects.order_by("pk").values_list("pilot__name", "status", "row_version")),
         "events": list(SubmissionEvent.objects.order_by("pk").values_list("action", "at", "versions")),
-        "applications": list(Application.objects.order_by("pk").values_list("applicant_id", "status", "rank")),
+        "applications": list(Application.objects.order_by("pk").values_list("applicant__name", "status", "rank")),
     }
 
 
